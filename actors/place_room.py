@@ -1,0 +1,123 @@
+"""A place room (`place:<place id>`): the explicit admins and the bans of one scene's place.
+
+Every write to `scene_admin` and `scene_bans` for a place goes through its room; ban and admin
+checks are answered from memory.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from actors.room import Room, RoomContext, message, write
+from storage import scene_admins, scene_bans
+from storage.place_rooms import load_place
+from storage.scene_admins import AdminRow
+from storage.scene_bans import BanRow
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceSnapshot:
+    """What a token check needs to know about a place, as of `version`."""
+
+    version: int
+    admins: frozenset[str]
+    banned: frozenset[str]
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class PlaceRoom(Room):
+    kind = "place"
+    __slots__ = ("admins", "bans", "place_id")
+
+    def __init__(
+        self,
+        key: str,
+        context: RoomContext,
+        admins: list[AdminRow],
+        bans: list[BanRow],
+    ) -> None:
+        super().__init__(key, context)
+        self.place_id = key.partition(":")[2]
+        # Oldest first, so a new row is a cheap append; listings read them in reverse.
+        self.admins = {row.admin: row for row in reversed(admins)}
+        self.bans = {row.banned_address: row for row in reversed(bans)}
+
+    @classmethod
+    async def activate(cls, key: str, context: RoomContext) -> PlaceRoom:
+        place_id = key.partition(":")[2]
+        async with context.pool.acquire() as connection:
+            rows = await load_place(connection, place_id)
+        return cls(key, context, rows.admins, rows.bans)
+
+    @message
+    async def snapshot(self) -> PlaceSnapshot:
+        return PlaceSnapshot(self.version, frozenset(self.admins), frozenset(self.bans))
+
+    @message
+    async def list_admins(self) -> list[AdminRow]:
+        return list(reversed(self.admins.values()))
+
+    @message
+    async def is_admin(self, address: str) -> bool:
+        return address in self.admins
+
+    @write
+    async def add_admin(self, admin: str, added_by: str) -> bool:
+        """Make `admin` an explicit admin; False when it already was one."""
+        if admin in self.admins:
+            return False
+        row = await self.commit(
+            lambda c: scene_admins.add_admin(c, self.place_id, admin, added_by, _now_ms())
+        )
+        if row is None:
+            return False
+        self.admins[row.admin] = row
+        return True
+
+    @write
+    async def remove_admin(self, admin: str) -> bool:
+        """Deactivate an explicit admin; False when there was none."""
+        if admin not in self.admins:
+            return False
+        await self.commit(lambda c: scene_admins.deactivate_admin(c, self.place_id, admin))
+        del self.admins[admin]
+        return True
+
+    @message
+    async def is_banned(self, address: str) -> bool:
+        return address in self.bans
+
+    @message
+    async def list_bans(self, limit: int | None = None, offset: int = 0) -> list[BanRow]:
+        rows = list(reversed(self.bans.values()))
+        return rows[offset:] if limit is None else rows[offset : offset + limit]
+
+    @message
+    async def count_bans(self) -> int:
+        return len(self.bans)
+
+    @write
+    async def add_ban(self, address: str, banned_by: str) -> bool:
+        """Ban `address` from the place; False when it already was banned."""
+        if address in self.bans:
+            return False
+        row = await self.commit(
+            lambda c: scene_bans.add_ban(c, self.place_id, address, banned_by, _now_ms())
+        )
+        if row is None:
+            return False
+        self.bans[row.banned_address] = row
+        return True
+
+    @write
+    async def remove_ban(self, address: str) -> bool:
+        """Lift a ban; False when there was none."""
+        if address not in self.bans:
+            return False
+        await self.commit(lambda c: scene_bans.remove_ban(c, self.place_id, address))
+        del self.bans[address]
+        return True
