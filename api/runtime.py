@@ -1,0 +1,66 @@
+"""Everything a front process runs on, started and stopped in order."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import asyncpg
+import ray
+
+from actors.client import RoomClient
+from actors.cluster import connect, ensure_hosts
+from actors.host import HostConfig
+from actors.snapshots import RoomSnapshots
+from config.settings import Settings
+from storage.database import create_pool
+from storage.embedded import EmbeddedPostgres
+from storage.migrate import migrate
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database_url: str
+    pool: asyncpg.Pool
+    rooms: RoomClient
+    snapshots: RoomSnapshots
+    embedded: EmbeddedPostgres | None = None
+    owns_ray: bool = False
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Runtime:
+        embedded: EmbeddedPostgres | None = None
+        if settings.database_configured:
+            database_url = settings.database_url()
+        else:
+            embedded = EmbeddedPostgres(settings.DATA_DIR)
+            database_url = embedded.start()
+            logger.info("embedded database started data_dir=%s", settings.DATA_DIR)
+
+        applied = await migrate(database_url)
+        if applied:
+            logger.info("migrations applied names=%s", ",".join(applied))
+        pool = await create_pool(database_url, settings.DATABASE_POOL_SIZE)
+
+        owns_ray = not ray.is_initialized() and not settings.RAY_ADDRESS
+        connect(settings.RAY_ADDRESS)
+        config = HostConfig(database_url, settings.ROOM_IDLE_SECONDS, settings.DATABASE_POOL_SIZE)
+        membership = await ensure_hosts(pool, config, settings.ROOM_HOSTS)
+        rooms = RoomClient(membership)
+        snapshots = RoomSnapshots(rooms, database_url)
+        await snapshots.start()
+        logger.info("runtime started hosts=%s epoch=%s", membership.host_count, membership.epoch)
+        return cls(settings, database_url, pool, rooms, snapshots, embedded, owns_ray)
+
+    async def stop(self) -> None:
+        await self.snapshots.close()
+        await self.pool.close()
+        if self.owns_ray:
+            ray.shutdown()
+        if self.embedded is not None:
+            self.embedded.stop()
+        logger.info("runtime stopped")
