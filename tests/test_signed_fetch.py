@@ -33,7 +33,7 @@ from tests.signing import (
     signed_payload,
 )
 
-VECTORS = json.loads(Path("/work/shared/contract/signed-fetch-vectors.json").read_text())
+VECTORS = json.loads((Path(__file__).parent / "data" / "signed-fetch-vectors.json").read_text())
 GUARDS = {"scene": signed_by_scene, "explorer": signed_by_explorer}
 NOW = 1_767_225_600_000
 WINDOW = 60_000
