@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.auth import AuthServices, install_auth
 from api.errors import install_error_handlers
 from api.routes import health
 from api.runtime import Runtime
@@ -20,6 +21,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.start(settings)
         app.state.runtime = runtime
+        install_auth(app, AuthServices.from_settings(settings, runtime.services.http))
         try:
             yield
         finally:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import asyncpg
 import ray
@@ -12,6 +12,7 @@ from actors.client import RoomClient
 from actors.cluster import connect, ensure_hosts
 from actors.host import HostConfig
 from actors.snapshots import RoomSnapshots
+from api.services import Services
 from config.settings import Settings
 from storage.database import create_pool
 from storage.embedded import EmbeddedPostgres
@@ -27,9 +28,9 @@ class Runtime:
     pool: asyncpg.Pool
     rooms: RoomClient
     snapshots: RoomSnapshots
+    services: Services
     embedded: EmbeddedPostgres | None = None
     owns_ray: bool = False
-    extras: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -53,10 +54,12 @@ class Runtime:
         rooms = RoomClient(membership)
         snapshots = RoomSnapshots(rooms, database_url)
         await snapshots.start()
+        services = Services.from_settings(settings)
         logger.info("runtime started hosts=%s epoch=%s", membership.host_count, membership.epoch)
-        return cls(settings, database_url, pool, rooms, snapshots, embedded, owns_ray)
+        return cls(settings, database_url, pool, rooms, snapshots, services, embedded, owns_ray)
 
     async def stop(self) -> None:
+        await self.services.close()
         await self.snapshots.close()
         await self.pool.close()
         if self.owns_ray:

@@ -7,17 +7,26 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
+import httpx
 import pytest
+from fastapi import FastAPI
+from moto.server import ThreadedMotoServer
 
 from actors.cluster import ensure_hosts
 from actors.host import HostConfig
 from actors.placement import Membership
+from api.app import create_app
+from config.settings import Settings
 from storage.database import create_pool
 from storage.migrate import migrate
 
 LOCAL_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 pytest_plugins = ["tests.fixtures"]
+
+from tests.fakes.livekit import FakeLiveKit  # noqa: E402
+from tests.fakes.sns import SnsQueue  # noqa: E402
+from tests.fakes.upstreams import FakeUpstreams  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +95,80 @@ def host_config(database_url: str) -> HostConfig:
 async def room_hosts(ray_session: None, pool: asyncpg.Pool, host_config: HostConfig) -> Membership:
     """Two room hosts serving the test database."""
     return await ensure_hosts(pool, host_config, 2)
+
+
+LIVEKIT_KEY = "test-livekit-key"
+LIVEKIT_SECRET = "test-livekit-secret-long-enough-for-hs256-000"
+SERVICE_TOKEN = "test-service-token"
+
+
+@pytest.fixture(scope="session")
+def fake_livekit() -> Iterator[FakeLiveKit]:
+    with FakeLiveKit(api_key=LIVEKIT_KEY, api_secret=LIVEKIT_SECRET) as livekit:
+        yield livekit
+
+
+@pytest.fixture(scope="session")
+def fake_upstreams() -> Iterator[FakeUpstreams]:
+    with FakeUpstreams() as upstreams:
+        yield upstreams
+
+
+@pytest.fixture(scope="session")
+def sns() -> Iterator[SnsQueue]:
+    """moto's server, with the topic read back through a subscribed SQS queue."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    queue = SnsQueue(f"http://{host}:{port}")
+    yield queue
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_settings(
+    database_url: str,
+    fake_livekit: FakeLiveKit,
+    fake_upstreams: FakeUpstreams,
+    sns: SnsQueue,
+    room_hosts: Membership,
+) -> Settings:
+    return Settings(
+        ENV="test",
+        PG_COMPONENT_PSQL_CONNECTION_STRING=database_url,
+        PROD_LIVEKIT_HOST=fake_livekit.url,
+        PROD_LIVEKIT_API_KEY=LIVEKIT_KEY,
+        PROD_LIVEKIT_API_SECRET=LIVEKIT_SECRET,
+        COMMS_GATEKEEPER_AUTH_TOKEN=SERVICE_TOKEN,
+        AWS_SNS_ARN=sns.topic_arn,
+        AWS_SNS_ENDPOINT=sns.endpoint,
+        ROOM_HOSTS=2,
+        DATABASE_POOL_SIZE=4,
+        SCENE_ROOM_PREFIX="scene-",
+        WORLD_ROOM_PREFIX="world-prod-scene-room-",
+        COMMS_ROOM_PREFIX="world-env-",
+        **fake_upstreams.settings_overrides(),
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(app_settings: Settings) -> AsyncIterator[FastAPI]:
+    """The application with its lifespan run, once for the whole session."""
+    # boto3 reads credentials from the environment; moto accepts any.
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    application = create_app(app_settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def http(
+    app: FastAPI, fake_upstreams: FakeUpstreams, fake_livekit: FakeLiveKit
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app; the fakes start each test empty."""
+    fake_upstreams.reset()
+    fake_livekit.reset()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gatekeeper.test") as client:
+        yield client
