@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -37,3 +38,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The factory each front worker process calls: settings from its environment."""
+    from api.cli import configure_logging
+
+    configure_logging(os.environ.get("LOG_LEVEL", "info"))
+    return create_app(load_settings())

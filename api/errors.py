@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from config.errors import GatekeeperError
@@ -33,13 +33,14 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         return error_response(error)
 
-    async def on_http_error(request: Request, error: Exception) -> JSONResponse:
+    async def on_http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
         headers = getattr(error, "headers", None)
         if error.status_code == 404:
             return JSONResponse({"error": "Not Found"}, status_code=404, headers=headers)
         if error.status_code == 405:
-            return JSONResponse({"error": "Method Not Allowed"}, status_code=405, headers=headers)
+            # As the reference: an empty body and the methods the path does accept.
+            return Response(status_code=405, headers=headers)
         return JSONResponse({"error": str(error.detail)}, status_code=error.status_code)
 
     async def on_validation_error(request: Request, error: Exception) -> JSONResponse:

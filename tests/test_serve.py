@@ -13,6 +13,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import psutil
 import pytest
 
 from storage.embedded import EmbeddedPostgres
@@ -27,7 +28,7 @@ def free_port() -> int:
 
 
 class Service:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, **extra: str) -> None:
         self.port = free_port()
         environment = {
             name: value
@@ -39,6 +40,7 @@ class Service:
             "HTTP_SERVER_HOST": "127.0.0.1",
             "HTTP_SERVER_PORT": str(self.port),
             "ROOM_HOSTS": "1",
+            **extra,
         }
         self.process = subprocess.Popen(  # noqa: S603 - our own command
             [str(Path(sys.executable).with_name("comms-gatekeeper")), "serve"],
@@ -118,3 +120,21 @@ def test_serve_with_nothing_configured_is_ready_and_keeps_its_data(data_dir: Pat
     finally:
         second.stop()
     EmbeddedPostgres(data_dir).stop()
+
+
+def test_serve_with_several_workers_shares_one_ray_and_database(data_dir: Path) -> None:
+    service = Service(data_dir, WEB_CONCURRENCY="2")
+    try:
+        ready = service.wait_ready()
+        assert ready.json()["roomHosts"] == 1
+        workers = [
+            child
+            for child in psutil.Process(service.process.pid).children(recursive=True)
+            if "multiprocessing" in " ".join(child.cmdline())
+            and "spawn_main" in " ".join(child.cmdline())
+        ]
+        assert len(workers) == 2
+        for _ in range(6):  # new connections land on either worker
+            assert httpx.get(service.url("/health/ready"), timeout=10).status_code == 200
+    finally:
+        service.stop()
