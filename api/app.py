@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api.auth import AuthServices, install_auth
 from api.errors import install_error_handlers
-from api.routes import health
+from api.routes import health, moderation
 from api.runtime import Runtime
 from config.settings import Settings, load_settings
 
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(moderation.router)
     return app
 
 

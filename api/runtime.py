@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 import ray
@@ -31,6 +34,7 @@ class Runtime:
     services: Services
     embedded: EmbeddedPostgres | None = None
     owns_ray: bool = False
+    _background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -58,7 +62,25 @@ class Runtime:
         logger.info("runtime started hosts=%s epoch=%s", membership.host_count, membership.epoch)
         return cls(settings, database_url, pool, rooms, snapshots, services, embedded, owns_ray)
 
+    def background(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run side work (LiveKit updates, kicks) after the answer; failures are logged."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.warning("background work failed error=%r", task.exception())
+
+    async def settle(self) -> None:
+        """Wait for the side work started so far (at shutdown, and in tests)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+        await self.services.events.drain()
+
     async def stop(self) -> None:
+        await self.settle()
         await self.services.close()
         await self.snapshots.close()
         await self.pool.close()

@@ -8,6 +8,7 @@ front across Ray as they are (they pickle), so a caller never sees a Ray traceba
     ├── UnauthorizedError            401 {"error": <message>}
     ├── ForbiddenError               403 {"error": <message>}
     ├── NotFoundError                404 {"error": <message>}
+    │   └── ResourceNotFoundError    404 {"error": "Not Found", "message": <message>}
     ├── ConflictError                409 {"error": "Conflict", "message": <message>}
     ├── ServiceUnavailableError      503 {"error": <message>}
     ├── UpstreamError                502 {"error": <message>}  an outside service failed
@@ -69,6 +70,13 @@ class ForbiddenError(GatekeeperError):
 class NotFoundError(GatekeeperError):
     status = 404
     public_message = None
+
+
+class ResourceNotFoundError(NotFoundError):
+    """A named thing that is not there, in the moderation endpoints' two-field shape."""
+
+    def body(self) -> dict[str, Any]:
+        return {"error": "Not Found", "message": self.message}
 
 
 class ConflictError(GatekeeperError):
