@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -16,6 +17,7 @@ from actors.placement import Membership, owner_of
 from actors.replies import ERROR, MOVING, NOT_MINE, OK, Message
 from actors.room import Room, RoomContext, write
 from config.errors import GatekeeperError, InvalidRequestError, ServiceUnavailableError
+from tests.fakes.tcp_proxy import TcpProxy
 
 
 class ProbeRoom(Room):
@@ -227,3 +229,36 @@ async def test_prepared_host_refuses_keys_about_to_move(host: RoomHost) -> None:
     assert moving not in await host.active_rooms()
     [(status, _)] = await host.handle(epoch + 1, [msg(moving, "snapshot")])
     assert status == NOT_MINE
+
+
+async def test_active_room_answers_from_memory_while_the_database_is_down(
+    database_url: str,
+) -> None:
+    address = urlsplit(database_url)
+    proxy = TcpProxy(address.hostname or "127.0.0.1", address.port or 5432)
+    await proxy.start()
+    through_proxy = address._replace(netloc=f"postgres@127.0.0.1:{proxy.port}").geturl()
+    room_host = RoomHost(0, HostConfig(through_proxy, idle_seconds=300.0, pool_size=2))
+    await room_host._ready()
+    room_host._membership = Membership(10**9, 1)
+    try:
+        key = place()
+        await one(room_host, key, "add_ban", "0xbanned", "0xowner")
+        await proxy.cut()
+
+        assert await one(room_host, key, "is_banned", "0xbanned") is True
+        with pytest.raises(ServiceUnavailableError):
+            await one(room_host, key, "add_ban", "0xlater", "0xowner")
+        with pytest.raises(ServiceUnavailableError):
+            await one(room_host, place(), "snapshot")  # a cold room cannot load
+        assert (await one(room_host, key, "snapshot")).banned == frozenset({"0xbanned"})
+
+        await proxy.start()
+        assert await one(room_host, key, "add_ban", "0xlater", "0xowner") is True
+        assert (await one(room_host, key, "snapshot")).banned == {"0xbanned", "0xlater"}
+    finally:
+        assert room_host._reaper is not None
+        room_host._reaper.cancel()
+        assert room_host._pool is not None
+        room_host._pool.terminate()
+        await proxy.cut()
