@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
+import hmac
 import json
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -183,3 +185,55 @@ async def test_webhook_signed_with_another_secret_is_refused_by_a_listener(
     assert status == 400
     assert json.loads(text) == {"error": "Invalid webhook event"}
     assert received == []
+
+
+def hand_made_token(header: dict[str, object], claims: dict[str, object], secret: str) -> str:
+    def part(value: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    signing_input = f"{part(header)}.{part(claims)}"
+    signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+
+
+@pytest.mark.parametrize(
+    ("header", "changes"),
+    [
+        ({"alg": "none", "typ": "JWT"}, {}),
+        ({"alg": "HS512", "typ": "JWT"}, {}),
+        ({"alg": "HS256", "typ": "JWT"}, {"exp": None}),
+        ({"alg": "HS256", "typ": "JWT"}, {"iss": "another-key"}),
+        ({"alg": "HS256", "typ": "JWT"}, {"nbf": "later"}),
+        ({"alg": "HS256", "typ": "JWT"}, {"nbf": int(time.time()) + 60}),
+        ({"alg": "HS256", "typ": "JWT"}, {"iat": int(time.time()) + 60}),
+    ],
+)
+def test_tokens_livekit_would_refuse_are_invalid(
+    header: dict[str, object], changes: dict[str, object]
+) -> None:
+    body = '{"event":"room_started","room":{"name":"r"}}'
+    digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+    claims: dict[str, object] = {"iss": KEY, "exp": int(time.time()) + 60, "sha256": digest}
+    claims.update(changes)
+    claims = {name: value for name, value in claims.items() if value is not None}
+    token = hand_made_token(header, claims, SECRET)
+
+    with pytest.raises(InvalidRequestError, match=INVALID_EVENT):
+        verify_webhook(body, token, KEY, SECRET)
+
+
+def test_hand_made_token_with_livekits_claims_is_accepted() -> None:
+    body = '{"event":"room_started","room":{"name":"r"}}'
+    digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+    now = int(time.time())
+    claims = {"iss": KEY, "exp": now + 60, "nbf": now, "iat": now, "sha256": digest}
+    token = hand_made_token({"alg": "HS256", "typ": "JWT"}, claims, SECRET)
+
+    assert verify_webhook(body, token, KEY, SECRET).event == "room_started"
+
+
+def test_garbage_authorization_is_invalid() -> None:
+    body = '{"event":"room_started"}'
+    for token in ("x", "a.b", "a.b.c", "!!.??.**", "e30.e30."):
+        with pytest.raises(InvalidRequestError, match=INVALID_EVENT):
+            verify_webhook(body, token, KEY, SECRET)
