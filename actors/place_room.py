@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 
 from actors.room import Room, RoomContext, message, write
-from storage import scene_admins, scene_bans
+from storage import scene_admins, scene_bans, stream_ingress
 from storage.place_rooms import load_place
 from storage.scene_admins import AdminRow
 from storage.scene_bans import BanRow
@@ -100,6 +100,11 @@ class PlaceRoom(Room):
     async def count_bans(self) -> int:
         return len(self.bans)
 
+    @message
+    async def ban_page(self, limit: int, offset: int) -> tuple[list[BanRow], int]:
+        """One page of bans, newest first, and how many there are in all."""
+        return await self.list_bans(limit, offset), len(self.bans)
+
     @write
     async def add_ban(self, address: str, banned_by: str) -> bool:
         """Ban `address` from the place; False when it already was banned."""
@@ -121,3 +126,17 @@ class PlaceRoom(Room):
         await self.commit(lambda c: scene_bans.remove_ban(c, self.place_id, address))
         del self.bans[address]
         return True
+
+    @write
+    async def ingress_started(self, ingress_id: str, now_ms: int) -> bool:
+        """LiveKit says the place's stream went live; False when it already was."""
+        return await self.commit(
+            lambda c: stream_ingress.start_streaming(c, self.place_id, ingress_id, now_ms)
+        )
+
+    @write
+    async def ingress_ended(self, ingress_id: str) -> bool:
+        """LiveKit says the place's stream stopped; False when it was not streaming."""
+        return await self.commit(
+            lambda c: stream_ingress.stop_streaming(c, self.place_id, ingress_id)
+        )

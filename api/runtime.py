@@ -14,7 +14,9 @@ import ray
 from actors.client import RoomClient
 from actors.cluster import connect, ensure_hosts
 from actors.host import HostConfig
+from actors.platform_bans import PlatformBans
 from actors.snapshots import RoomSnapshots
+from api.scenes.connections import PlayerConnectionRecorder
 from api.services import Services
 from config.settings import Settings
 from storage.database import create_pool
@@ -32,6 +34,8 @@ class Runtime:
     rooms: RoomClient
     snapshots: RoomSnapshots
     services: Services
+    platform_bans: PlatformBans
+    connections: PlayerConnectionRecorder
     embedded: EmbeddedPostgres | None = None
     owns_ray: bool = False
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -59,8 +63,23 @@ class Runtime:
         snapshots = RoomSnapshots(rooms, database_url)
         await snapshots.start()
         services = Services.from_settings(settings)
+        platform_bans = PlatformBans(pool, database_url)
+        await platform_bans.start()
+        connections = PlayerConnectionRecorder(pool)
+        connections.start()
         logger.info("runtime started hosts=%s epoch=%s", membership.host_count, membership.epoch)
-        return cls(settings, database_url, pool, rooms, snapshots, services, embedded, owns_ray)
+        return cls(
+            settings,
+            database_url,
+            pool,
+            rooms,
+            snapshots,
+            services,
+            platform_bans,
+            connections,
+            embedded,
+            owns_ray,
+        )
 
     def background(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run side work (LiveKit updates, kicks) after the answer; failures are logged."""
@@ -82,6 +101,8 @@ class Runtime:
     async def stop(self) -> None:
         await self.settle()
         await self.services.close()
+        await self.connections.close()
+        await self.platform_bans.close()
         await self.snapshots.close()
         await self.pool.close()
         if self.owns_ray:

@@ -94,6 +94,7 @@ class Settings(BaseSettings):
     # The service's own settings.
     RAY_ADDRESS: str = ""
     WEB_CONCURRENCY: int = Field(default=1, ge=1, le=64)
+    OPENTELEMETRY: bool = False
     ROOM_HOSTS: int = Field(default=2, ge=1, le=1024)
     ROOM_IDLE_SECONDS: float = Field(default=300.0, gt=0)
     DATA_DIR: Path = Path(".data")

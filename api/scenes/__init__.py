@@ -1,0 +1,1 @@
+"""Scene and world rules behind the routes: places, permissions, bans, admins, tokens."""

@@ -1,0 +1,1 @@
+"""LiveKit webhooks: routing each event to its room, and what follows from it."""
