@@ -83,6 +83,10 @@ def display_name(avatar: dict[str, Any]) -> str | None:
     return f"{name}#{address[-4:]}"
 
 
+class _NoOwner(Exception):
+    """The Lambdas know no owner for a name (raised inside a cache load so it is not kept)."""
+
+
 class LambdasClient:
     def __init__(
         self,
@@ -161,21 +165,27 @@ class LambdasClient:
 
         return await self._operators.get(parcel, load)
 
-    async def name_owner(self, name: str) -> str:
-        """The wallet owning DCL name `name` (lower-cased); a failure is a 502, never cached."""
+    async def name_owner(self, name: str) -> str | None:
+        """The wallet owning DCL name `name` (lower-cased), or None when nobody owns it.
+
+        Neither "nobody" nor a failure (502/503) is cached: a name just claimed resolves at once.
+        """
         url = f"{self._base}names/{quote(name, safe='')}/owner"
 
         async def load() -> str:
             response = await send(self._http, "GET", url, service=SERVICE)
             if response.status_code == 404:
-                raise UpstreamError(f"Owner of name {name} not found")
+                raise _NoOwner
             body = json_body(response, service=SERVICE)
             owner = _address(body.get("owner")) if isinstance(body, dict) else None
             if owner is None:
-                raise UpstreamError(f"Owner of name {name} not found")
+                raise _NoOwner
             return owner
 
-        return await self._owners.get(name, load)
+        try:
+            return await self._owners.get(name, load)
+        except _NoOwner:
+            return None
 
     async def display_names(self, addresses: Iterable[str]) -> dict[str, str]:
         """Display name per lower-cased address; addresses without a profile are absent."""

@@ -151,13 +151,17 @@ async def test_name_owner_url_encodes_the_name(fake: FakeUpstreams, lambdas: Lam
     assert request.path == "/lambdas/names/my%20name%2Fx/owner"
 
 
-async def test_name_owner_not_found_is_a_502_and_not_cached(
+async def test_name_without_owner_is_none_and_not_cached(
     fake: FakeUpstreams, lambdas: LambdasClient
 ) -> None:
     path = "/lambdas/names/ghost/owner"
     fake.reply("GET", path, status=404, json={"error": "Not Found"}, times=1)
-    with pytest.raises(UpstreamError, match=r"^Owner of name ghost not found$"):
-        await lambdas.name_owner("ghost")
+    assert await lambdas.name_owner("ghost") is None
+    fake.reply("GET", "/lambdas/names/nobody/owner", json={"owner": None}, times=1)
+    assert await lambdas.name_owner("nobody") is None
+    fake.reply("GET", "/lambdas/names/broken/owner", status=500, json={}, times=1)
+    with pytest.raises(UpstreamError):
+        await lambdas.name_owner("broken")
 
     fake.reply("GET", path, json={"owner": BOB})
     assert await lambdas.name_owner("ghost") == BOB

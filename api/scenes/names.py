@@ -6,21 +6,17 @@ import logging
 from collections.abc import Iterable
 
 from api.services import Services
-from config.errors import GatekeeperError, NotFoundError, UpstreamError
+from config.errors import GatekeeperError, NotFoundError
 
 logger = logging.getLogger(__name__)
 
 
 async def name_owner(services: Services, name: str) -> str:
     """The owner's lower-cased address; 404 when the name has no owner."""
-    try:
-        return await services.lambdas.name_owner(name)
-    except UpstreamError as error:
-        # The Lambdas client reports "no owner" (unknown name, or a null owner) this way;
-        # other failures of the service keep their 502.
-        if error.message == f"Owner of name {name} not found":
-            raise NotFoundError(f"Could not find the owner of the name {name}") from None
-        raise
+    owner = await services.lambdas.name_owner(name)
+    if owner is None:
+        raise NotFoundError(f"Could not find the owner of the name {name}")
+    return owner
 
 
 async def display_names(services: Services, addresses: Iterable[str]) -> dict[str, str]:
