@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 
 from actors.room import Room, RoomContext, message, write
-from storage import scene_admins, scene_bans, stream_ingress
+from storage import scene_admins, scene_bans, scene_presenters, stream_ingress
 from storage.place_rooms import load_place
 from storage.scene_admins import AdminRow
 from storage.scene_bans import BanRow
@@ -31,7 +31,7 @@ def _now_ms() -> int:
 
 class PlaceRoom(Room):
     kind = "place"
-    __slots__ = ("admins", "bans", "place_id")
+    __slots__ = ("admins", "bans", "place_id", "presenters")
 
     def __init__(
         self,
@@ -39,19 +39,24 @@ class PlaceRoom(Room):
         context: RoomContext,
         admins: list[AdminRow],
         bans: list[BanRow],
+        presenters: list[tuple[str, str]] | None = None,
     ) -> None:
         super().__init__(key, context)
         self.place_id = key.partition(":")[2]
         # Oldest first, so a new row is a cheap append; listings read them in reverse.
         self.admins = {row.admin: row for row in reversed(admins)}
         self.bans = {row.banned_address: row for row in reversed(bans)}
+        # Per LiveKit room of the place (a scene has one per realm), in promotion order.
+        self.presenters: dict[str, dict[str, None]] = {}
+        for room_name, presenter in presenters or ():
+            self.presenters.setdefault(room_name, {})[presenter] = None
 
     @classmethod
     async def activate(cls, key: str, context: RoomContext) -> PlaceRoom:
         place_id = key.partition(":")[2]
         async with context.pool.acquire() as connection:
             rows = await load_place(connection, place_id)
-        return cls(key, context, rows.admins, rows.bans)
+        return cls(key, context, rows.admins, rows.bans, rows.presenters)
 
     @message
     async def snapshot(self) -> PlaceSnapshot:
@@ -85,6 +90,35 @@ class PlaceRoom(Room):
             return False
         await self.commit(lambda c: scene_admins.deactivate_admin(c, self.place_id, admin))
         del self.admins[admin]
+        return True
+
+    @message
+    async def presenters_of(self, room_name: str) -> list[str]:
+        return list(self.presenters.get(room_name, ()))
+
+    @write
+    async def add_presenter(self, room_name: str, presenter: str) -> bool:
+        """Let `presenter` present in LiveKit room `room_name`; False when it already did."""
+        if presenter in self.presenters.get(room_name, ()):
+            return False
+        await self.commit(
+            lambda c: scene_presenters.add_presenter(
+                c, self.place_id, room_name, presenter, _now_ms()
+            )
+        )
+        self.presenters.setdefault(room_name, {})[presenter] = None
+        return True
+
+    @write
+    async def remove_presenter(self, room_name: str, presenter: str) -> bool:
+        if presenter not in self.presenters.get(room_name, ()):
+            return False
+        await self.commit(
+            lambda c: scene_presenters.remove_presenter(c, self.place_id, room_name, presenter)
+        )
+        del self.presenters[room_name][presenter]
+        if not self.presenters[room_name]:
+            del self.presenters[room_name]
         return True
 
     @message

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from storage.database import Connection
 from storage.scene_admins import AdminRow
@@ -15,10 +15,13 @@ __all__ = ["AdminRow", "BanRow", "PlaceRows", "load_place"]
 class PlaceRows:
     admins: list[AdminRow]
     bans: list[BanRow]
+    # (LiveKit room name, presenter), oldest first.
+    presenters: list[tuple[str, str]] = field(default_factory=list)
 
 
-# Both tables in one statement: the union carries a `kind` tag and the columns the two share in
-# shape (id, place, address, actor, time); `active` is null on ban rows.
+# The three tables in one statement: the union carries a `kind` tag and the columns the tables
+# share in shape (id, place, address, actor, time); `active` is null on ban rows, and on
+# presenter rows `actor` holds the LiveKit room name.
 _LOAD_PLACE = """
 SELECT 'admin' AS kind, id, place_id, admin AS address, added_by AS actor,
        created_at AS at, active
@@ -28,6 +31,10 @@ UNION ALL
 SELECT 'ban', id, place_id, banned_address, banned_by, banned_at, NULL
 FROM scene_bans
 WHERE place_id = $1
+UNION ALL
+SELECT 'presenter', NULL, place_id, presenter, room_name, added_at, NULL
+FROM scene_presenters
+WHERE place_id = $1
 ORDER BY at DESC, id
 """
 
@@ -36,8 +43,11 @@ async def load_place(conn: Connection, place_id: str) -> PlaceRows:
     """The place's active admins and its bans, each list newest first."""
     admins: list[AdminRow] = []
     bans: list[BanRow] = []
+    presenters: list[tuple[str, str]] = []
     for record in await conn.fetch(_LOAD_PLACE, place_id):
-        if record["kind"] == "admin":
+        if record["kind"] == "presenter":
+            presenters.append((record["actor"], record["address"]))
+        elif record["kind"] == "admin":
             admins.append(
                 AdminRow(
                     id=record["id"],
@@ -58,4 +68,4 @@ async def load_place(conn: Connection, place_id: str) -> PlaceRows:
                     banned_at=int(record["at"]),
                 )
             )
-    return PlaceRows(admins=admins, bans=bans)
+    return PlaceRows(admins=admins, bans=bans, presenters=presenters[::-1])

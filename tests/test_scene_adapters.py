@@ -417,11 +417,12 @@ async def test_world_scene_manager_becomes_presenter_once(
     alice = make_identity()
     world = unique_world()
     scene = scene_hash()
+    place_id = str(uuid.uuid4())
     program_world(fake_upstreams, world, access={"type": "unrestricted"})
     fake_upstreams.reply(
         "GET",
         f"/places-api/worlds/{world}",
-        json={"data": place_json(str(uuid.uuid4()), "0,0", world=True, world_name=world)},
+        json={"data": place_json(place_id, "0,0", world=True, world_name=world)},
     )
     label = world.removesuffix(".dcl.eth")
     fake_upstreams.reply(
@@ -436,6 +437,12 @@ async def test_world_scene_manager_becomes_presenter_once(
     room = f"world-prod-scene-room-{world}-{scene}"
     assert len(fake_livekit.calls("UpdateRoomMetadata")) == 1
     assert fake_livekit.room_metadata(room)["presenters"] == [alice.lower_address]
+    # The place's room keeps its presenters, also across a reload from the database.
+    key = place_key(place_id)
+    assert await runtime.rooms.call(key, "presenters_of", room) == [alice.lower_address]
+    owner = runtime.rooms.owner(key)
+    await (await runtime.rooms.host(owner)).passivate_idle.remote(0)
+    assert await runtime.rooms.call(key, "presenters_of", room) == [alice.lower_address]
 
 
 async def test_world_visitor_is_not_made_presenter(

@@ -139,16 +139,9 @@ def _parcel() -> str:
     return f"{random.randint(-150, 150)},{random.randint(-150, 150)}"
 
 
-async def test_room_started_refreshes_scene_metadata_once_per_cooldown(
-    app: FastAPI,
-    http: httpx.AsyncClient,
-    fake_livekit: FakeLiveKit,
-    fake_upstreams: FakeUpstreams,
-) -> None:
+def _land_scene(fake_upstreams: FakeUpstreams, owner: str) -> tuple[str, str]:
+    """A Genesis City scene the fakes know: its LiveKit room name and its place id."""
     scene_id, place_id, parcel = new_id(), str(uuid.uuid4()), _parcel()
-    room = f"scene-realm:{scene_id}"
-    owner, admin, banned = new_address(), new_address(), new_address()
-    fake_livekit.add_room(room, metadata='{"presenters":["p"]}')
     fake_upstreams.add_entity(
         {
             "id": scene_id,
@@ -168,6 +161,18 @@ async def test_room_started_refreshes_scene_metadata_once_per_cooldown(
     fake_upstreams.reply(
         "GET", f"/lambdas/parcels/{x}/{y}/operators", json={"owner": owner.upper()}
     )
+    return f"scene-realm:{scene_id}", place_id
+
+
+async def test_room_started_refreshes_scene_metadata_once_per_cooldown(
+    app: FastAPI,
+    http: httpx.AsyncClient,
+    fake_livekit: FakeLiveKit,
+    fake_upstreams: FakeUpstreams,
+) -> None:
+    owner, admin, banned = new_address(), new_address(), new_address()
+    room, place_id = _land_scene(fake_upstreams, owner)
+    fake_livekit.add_room(room, metadata='{"presenters":["p"]}')
     rooms = app.state.runtime.rooms
     await rooms.call(place_key(place_id), "add_admin", admin, owner)
     await rooms.call(place_key(place_id), "add_ban", banned, owner)
@@ -186,6 +191,25 @@ async def test_room_started_refreshes_scene_metadata_once_per_cooldown(
     assert (await post_webhook(http, joined(room, new_address()))).status_code == 200
     await app.state.voice.sync.drain()
     assert len(fake_livekit.calls("UpdateRoomMetadata")) == 1
+
+
+async def test_room_started_again_gets_back_the_presenters_its_place_keeps(
+    app: FastAPI,
+    http: httpx.AsyncClient,
+    fake_livekit: FakeLiveKit,
+    fake_upstreams: FakeUpstreams,
+) -> None:
+    owner, presenter = new_address(), new_address()
+    room, place_id = _land_scene(fake_upstreams, owner)
+    rooms = app.state.runtime.rooms
+    assert await rooms.call(place_key(place_id), "add_presenter", room, presenter) is True
+    assert await rooms.call(place_key(place_id), "add_presenter", "other-room", owner) is True
+    fake_livekit.add_room(room)  # the LiveKit room came back empty
+
+    started = webhook_event("room_started", room=api.Room(name=room))
+    assert (await post_webhook(http, started)).status_code == 200
+    await fake_livekit.wait_for_calls_async("UpdateRoomMetadata")
+    assert fake_livekit.room_metadata(room)["presenters"] == [presenter]
 
 
 async def test_a_failed_refresh_is_swallowed_and_retried_by_the_next_webhook(

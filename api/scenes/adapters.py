@@ -12,6 +12,7 @@ import logging
 
 from cachetools import TTLCache
 
+from actors.keys import place_key
 from api.auth import LegacySceneRequest, SceneRequest
 from api.runtime import Runtime
 from api.scenes.bans import is_user_banned
@@ -176,4 +177,6 @@ class SceneAdapters:
             rights = await permissions_of(self.runtime, place, identity)
             if not rights.can_manage:
                 return
+            # The place's room keeps its presenters; LiveKit's metadata follows the commit.
+            await self.runtime.rooms.call(place_key(place.id), "add_presenter", room, identity)
         await services.livekit.ensure_room_and_append(room, PRESENTERS, identity)

@@ -65,7 +65,7 @@ class RoomMetadataSync:
             place = await self._place(parsed)
             if place is None:
                 return
-            metadata = await self._metadata(place)
+            metadata = await self._metadata(place, room_name)
             await self.services.livekit.merge_room_metadata(room_name, metadata)
             logger.debug("room metadata refreshed room=%s place=%s", room_name, place.id)
         except Exception as error:  # a refresh never fails the webhook; the next one retries
@@ -90,22 +90,28 @@ class RoomMetadataSync:
             return None
         return await places.place_by_parcel(base)
 
-    async def _metadata(self, place: Place) -> dict[str, list[str]]:
+    async def _metadata(self, place: Place, room_name: str) -> dict[str, list[str]]:
         key = place_key(place.id)
         bans: list[BanRow]
         admins: list[AdminRow]
+        presenters: list[str]
         extra: list[str]
         leases: list[str]
-        bans, admins, extra, leases = await asyncio.gather(
+        bans, admins, presenters, extra, leases = await asyncio.gather(
             self.rooms.call(key, "list_bans"),
             self.rooms.call(key, "list_admins"),
+            self.rooms.call(key, "presenters_of", room_name),
             scene_extra_addresses(
                 place, worlds=self.services.worlds, lambdas=self.services.lambdas
             ),
             scene_lease_holders(place, leases=self.services.leases),
         )
         scene_admins = [row.admin for row in admins] + extra + leases
-        return {
+        metadata = {
             "bannedAddresses": [row.banned_address for row in bans],
             "sceneAdmins": list(dict.fromkeys(a.lower() for a in scene_admins)),
         }
+        if presenters:
+            # A LiveKit room that closed and started again gets its presenters back.
+            metadata["presenters"] = presenters
+        return metadata
