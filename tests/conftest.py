@@ -22,7 +22,7 @@ from storage.migrate import migrate
 
 LOCAL_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.fixtures", "tests.fixtures_upstreams"]
 
 from tests.fakes.livekit import FakeLiveKit  # noqa: E402
 from tests.fakes.sns import SnsQueue  # noqa: E402

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import httpx
 import pytest
 
 from config.errors import ServiceUnavailableError, UpstreamError
 from config.settings import load_settings
 from integrations.catalyst import CatalystClient
-from integrations.http import create_http_client
 from tests.fakes.upstreams import FakeUpstreams, ManualClock
 
 ACTIVE = "/catalyst/content/entities/active"
@@ -25,47 +22,23 @@ SCENE = {
 }
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstreams]:
-    with FakeUpstreams() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
-def _clean(fake: FakeUpstreams) -> None:
-    fake.reset()
+def _scene(fake: FakeUpstreams) -> None:
     fake.add_entity(SCENE)
 
 
-@pytest.fixture(scope="module")
-async def http(fake: FakeUpstreams) -> AsyncIterator[httpx.AsyncClient]:
-    settings = load_settings(**fake.settings_overrides(), OUTSIDE_REQUEST_TIMEOUT_MS=5000)
-    async with create_http_client(settings) as client:
-        yield client
-
-
-@pytest.fixture
-async def quick_http() -> AsyncIterator[httpx.AsyncClient]:
-    """A client with a short deadline, for services that never answer."""
-    async with create_http_client(load_settings(OUTSIDE_REQUEST_TIMEOUT_MS=200)) as client:
-        yield client
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
 def catalyst_with(
-    fake: FakeUpstreams, http: httpx.AsyncClient, clock: ManualClock, **settings: int
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient, clock: ManualClock, **settings: int
 ) -> CatalystClient:
-    return CatalystClient(http, load_settings(**fake.settings_overrides(), **settings), clock=clock)
+    return CatalystClient(
+        upstream_http, load_settings(**fake.settings_overrides(), **settings), clock=clock
+    )
 
 
 async def test_entity_by_id_reads_the_active_entity(
-    fake: FakeUpstreams, http: httpx.AsyncClient, clock: ManualClock
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient, clock: ManualClock
 ) -> None:
-    catalyst = catalyst_with(fake, http, clock)
+    catalyst = catalyst_with(fake, upstream_http, clock)
     entity = await catalyst.entity_by_id("bafkscene")
     assert entity is not None
     assert entity.id == "bafkscene"
@@ -75,24 +48,24 @@ async def test_entity_by_id_reads_the_active_entity(
 
 
 async def test_unknown_entity_is_none(
-    fake: FakeUpstreams, http: httpx.AsyncClient, clock: ManualClock
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient, clock: ManualClock
 ) -> None:
-    assert await catalyst_with(fake, http, clock).entity_by_id("nothing") is None
+    assert await catalyst_with(fake, upstream_http, clock).entity_by_id("nothing") is None
 
 
 async def test_active_entities_by_pointer(
-    fake: FakeUpstreams, http: httpx.AsyncClient, clock: ManualClock
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient, clock: ManualClock
 ) -> None:
-    catalyst = catalyst_with(fake, http, clock)
+    catalyst = catalyst_with(fake, upstream_http, clock)
     assert [e.id for e in await catalyst.active_entities(["10,21"])] == ["bafkscene"]
     assert await catalyst.active_entities(["0,0"]) == []
     assert fake.requests("POST", ACTIVE)[0].json() == {"pointers": ["10,21"]}
 
 
 async def test_cache_ttl_comes_from_the_settings(
-    fake: FakeUpstreams, http: httpx.AsyncClient, clock: ManualClock
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient, clock: ManualClock
 ) -> None:
-    catalyst = catalyst_with(fake, http, clock, CONTENT_CLIENT_CACHE_TTL=10_000)
+    catalyst = catalyst_with(fake, upstream_http, clock, CONTENT_CLIENT_CACHE_TTL=10_000)
     await catalyst.entity_by_id("bafkscene")
     clock.advance(9)
     await catalyst.entity_by_id("bafkscene")
@@ -103,9 +76,9 @@ async def test_cache_ttl_comes_from_the_settings(
 
 
 async def test_cache_size_comes_from_the_settings(
-    fake: FakeUpstreams, http: httpx.AsyncClient, clock: ManualClock
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient, clock: ManualClock
 ) -> None:
-    catalyst = catalyst_with(fake, http, clock, CONTENT_CLIENT_CACHE_MAX=1)
+    catalyst = catalyst_with(fake, upstream_http, clock, CONTENT_CLIENT_CACHE_MAX=1)
     await catalyst.entity_by_id("bafkscene")
     await catalyst.active_entities(["10,20"])
     await catalyst.entity_by_id("bafkscene")
@@ -113,11 +86,11 @@ async def test_cache_size_comes_from_the_settings(
 
 
 async def test_catalyst_error_is_a_502(
-    fake: FakeUpstreams, http: httpx.AsyncClient, clock: ManualClock
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient, clock: ManualClock
 ) -> None:
     fake.reply("POST", ACTIVE, status=500, json={})
     with pytest.raises(UpstreamError):
-        await catalyst_with(fake, http, clock).entity_by_id("bafkscene")
+        await catalyst_with(fake, upstream_http, clock).entity_by_id("bafkscene")
 
 
 async def test_catalyst_down_is_a_503(
@@ -129,11 +102,11 @@ async def test_catalyst_down_is_a_503(
 
 
 async def test_fake_catalyst_serves_the_entity_file_like_a_real_one(
-    fake: FakeUpstreams, http: httpx.AsyncClient
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient
 ) -> None:
-    response = await http.get(fake.base_url + "/catalyst/content/contents/bafkscene")
+    response = await upstream_http.get(fake.base_url + "/catalyst/content/contents/bafkscene")
     assert response.status_code == 200
     assert "id" not in response.json()
     assert response.json()["metadata"] == SCENE["metadata"]
-    missing = await http.get(fake.base_url + "/catalyst/content/contents/nothing")
+    missing = await upstream_http.get(fake.base_url + "/catalyst/content/contents/nothing")
     assert missing.status_code == 404

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
 from config.errors import NotFoundError, ServiceUnavailableError, UpstreamError
-from config.settings import Settings, load_settings
+from config.settings import Settings
 from integrations.cache import AsyncBatchTTLCache, AsyncTTLCache
 from integrations.http import (
     close_shared_http_client,
@@ -20,35 +19,6 @@ from integrations.http import (
     shared_http_client,
 )
 from tests.fakes.upstreams import FakeUpstreams, ManualClock
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstreams]:
-    with FakeUpstreams() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _clean(fake: FakeUpstreams) -> None:
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-def settings(fake: FakeUpstreams) -> Settings:
-    return load_settings(**fake.settings_overrides(), OUTSIDE_REQUEST_TIMEOUT_MS=5000)
-
-
-@pytest.fixture(scope="module")
-async def http(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with create_http_client(settings) as client:
-        yield client
-
-
-@pytest.fixture
-async def quick_http() -> AsyncIterator[httpx.AsyncClient]:
-    """A client with a short deadline, for services that never answer."""
-    async with create_http_client(load_settings(OUTSIDE_REQUEST_TIMEOUT_MS=200)) as client:
-        yield client
 
 
 def test_client_deadlines_come_from_the_timeout_setting(settings: Settings) -> None:
@@ -65,34 +35,42 @@ async def test_shared_client_is_one_per_process(settings: Settings) -> None:
     await close_shared_http_client()
 
 
-async def test_get_json_returns_the_body(fake: FakeUpstreams, http: httpx.AsyncClient) -> None:
+async def test_get_json_returns_the_body(
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient
+) -> None:
     fake.reply("GET", "/social/thing", json={"a": 1})
-    assert await get_json(http, fake.base_url + "/social/thing", service="Thing") == {"a": 1}
+    assert await get_json(upstream_http, fake.base_url + "/social/thing", service="Thing") == {
+        "a": 1
+    }
 
 
-async def test_post_json_sends_the_body(fake: FakeUpstreams, http: httpx.AsyncClient) -> None:
+async def test_post_json_sends_the_body(
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient
+) -> None:
     fake.reply("POST", "/social/thing", json=[1])
-    assert await post_json(http, fake.base_url + "/social/thing", {"x": 2}, service="T") == [1]
+    assert await post_json(
+        upstream_http, fake.base_url + "/social/thing", {"x": 2}, service="T"
+    ) == [1]
     [request] = fake.requests("POST", "/social/thing")
     assert request.json() == {"x": 2}
     assert request.headers["content-type"] == "application/json"
 
 
 async def test_non_2xx_is_an_upstream_error_naming_the_status(
-    fake: FakeUpstreams, http: httpx.AsyncClient
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient
 ) -> None:
     fake.reply("GET", "/social/thing", status=500, json={"error": "boom"})
     with pytest.raises(UpstreamError, match=r"Thing answered with status 500") as caught:
-        await get_json(http, fake.base_url + "/social/thing", service="Thing")
+        await get_json(upstream_http, fake.base_url + "/social/thing", service="Thing")
     assert caught.value.status == 502
 
 
 async def test_a_body_that_is_not_json_is_an_upstream_error(
-    fake: FakeUpstreams, http: httpx.AsyncClient
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient
 ) -> None:
     fake.reply("GET", "/social/thing", body=b"<html>")
     with pytest.raises(UpstreamError, match=r"not JSON"):
-        await get_json(http, fake.base_url + "/social/thing", service="Thing")
+        await get_json(upstream_http, fake.base_url + "/social/thing", service="Thing")
 
 
 async def test_a_silent_service_is_unavailable_instead_of_hanging(
@@ -105,19 +83,19 @@ async def test_a_silent_service_is_unavailable_instead_of_hanging(
 
 
 async def test_a_dropped_connection_is_unavailable(
-    fake: FakeUpstreams, http: httpx.AsyncClient
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient
 ) -> None:
     fake.reply("GET", "/social/drop", drop=True)
     with pytest.raises(ServiceUnavailableError, match=r"unreachable"):
-        await get_json(http, fake.base_url + "/social/drop", service="Thing")
+        await get_json(upstream_http, fake.base_url + "/social/drop", service="Thing")
 
 
-async def test_a_closed_port_is_unavailable(http: httpx.AsyncClient) -> None:
+async def test_a_closed_port_is_unavailable(upstream_http: httpx.AsyncClient) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with pytest.raises(ServiceUnavailableError):
-        await get_json(http, f"http://127.0.0.1:{port}/x", service="Thing")
+        await get_json(upstream_http, f"http://127.0.0.1:{port}/x", service="Thing")
 
 
 class _Source:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
 from config.errors import NotFoundError, ServiceUnavailableError, UpstreamError
 from config.settings import load_settings
-from integrations.http import create_http_client
 from integrations.lambdas import LambdasClient, LandOperators, LandPermissions
 from tests.fakes.upstreams import FakeUpstreams, ManualClock
 
@@ -21,34 +19,6 @@ CAROL = "0xcccccccccccccccccccccccccccccccccccccccc"
 
 def mixed_case(address: str) -> str:
     return "0x" + address[2:].upper()
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstreams]:
-    with FakeUpstreams() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _clean(fake: FakeUpstreams) -> None:
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-async def http(fake: FakeUpstreams) -> AsyncIterator[httpx.AsyncClient]:
-    settings = load_settings(**fake.settings_overrides(), OUTSIDE_REQUEST_TIMEOUT_MS=5000)
-    async with create_http_client(settings) as client:
-        yield client
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def lambdas(fake: FakeUpstreams, http: httpx.AsyncClient, clock: ManualClock) -> LambdasClient:
-    return LambdasClient(http, load_settings(**fake.settings_overrides()), clock=clock)
 
 
 async def test_user_names_ask_with_the_lower_cased_address(
@@ -63,11 +33,11 @@ async def test_user_names_ask_with_the_lower_cased_address(
 
 
 async def test_a_trailing_slash_on_the_lambdas_url_is_not_doubled(
-    fake: FakeUpstreams, http: httpx.AsyncClient
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient
 ) -> None:
     settings = load_settings(LAMBDAS_URL=fake.url("lambdas") + "/")
     fake.reply("GET", f"/lambdas/users/{ALICE}/names", json={"elements": []})
-    assert await LambdasClient(http, settings).user_names(ALICE) == []
+    assert await LambdasClient(upstream_http, settings).user_names(ALICE) == []
     assert fake.requests()[0].path == f"/lambdas/users/{ALICE}/names"
 
 

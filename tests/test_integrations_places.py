@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
 from config.errors import NotFoundError, ServiceUnavailableError, UpstreamError
 from config.settings import load_settings
-from integrations.http import create_http_client
 from integrations.places import Place, PlacesClient
 from integrations.worlds import WorldsClient
 from tests.fakes.upstreams import FakeUpstreams, ManualClock, Reply
@@ -29,43 +27,6 @@ def place_json(place_id: str = "place-1", **extra: object) -> dict[str, object]:
         "disabled": False,
         **extra,
     }
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstreams]:
-    with FakeUpstreams() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _clean(fake: FakeUpstreams) -> None:
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-async def http(fake: FakeUpstreams) -> AsyncIterator[httpx.AsyncClient]:
-    settings = load_settings(**fake.settings_overrides(), OUTSIDE_REQUEST_TIMEOUT_MS=5000)
-    async with create_http_client(settings) as client:
-        yield client
-
-
-@pytest.fixture
-async def quick_http() -> AsyncIterator[httpx.AsyncClient]:
-    """A client with a short deadline, for services that never answer."""
-    async with create_http_client(load_settings(OUTSIDE_REQUEST_TIMEOUT_MS=200)) as client:
-        yield client
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def places(fake: FakeUpstreams, http: httpx.AsyncClient, clock: ManualClock) -> PlacesClient:
-    settings = load_settings(**fake.settings_overrides())
-    worlds = WorldsClient(http, settings, clock=clock)
-    return PlacesClient(http, settings, worlds, clock=clock)
 
 
 async def test_place_by_parcel_asks_by_position_and_parses_the_place(

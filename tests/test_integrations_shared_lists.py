@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -10,7 +9,6 @@ import pytest
 
 from config.settings import load_settings
 from integrations.denylist import DenyList
-from integrations.http import create_http_client
 from integrations.land_leases import LandLeases
 from tests.fakes.upstreams import DENYLIST_PATH, LEASES_PATH, FakeUpstreams, ManualClock
 
@@ -20,46 +18,6 @@ BOB = "0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
 def mixed_case(address: str) -> str:
     return "0x" + address[2:].upper()
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstreams]:
-    with FakeUpstreams() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _clean(fake: FakeUpstreams) -> None:
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-async def http(fake: FakeUpstreams) -> AsyncIterator[httpx.AsyncClient]:
-    settings = load_settings(**fake.settings_overrides(), OUTSIDE_REQUEST_TIMEOUT_MS=5000)
-    async with create_http_client(settings) as client:
-        yield client
-
-
-@pytest.fixture
-async def quick_http() -> AsyncIterator[httpx.AsyncClient]:
-    """A client with a short deadline, for services that never answer."""
-    async with create_http_client(load_settings(OUTSIDE_REQUEST_TIMEOUT_MS=200)) as client:
-        yield client
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def denylist(fake: FakeUpstreams, http: httpx.AsyncClient, clock: ManualClock) -> DenyList:
-    return DenyList(http, load_settings(**fake.settings_overrides()), clock=clock)
-
-
-@pytest.fixture
-def leases(fake: FakeUpstreams, http: httpx.AsyncClient, clock: ManualClock) -> LandLeases:
-    return LandLeases(http, load_settings(**fake.settings_overrides()), clock=clock)
 
 
 async def test_a_listed_wallet_is_denied_whatever_its_case(

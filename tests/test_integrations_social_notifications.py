@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import httpx
 import pytest
 
 from config.errors import ServiceUnavailableError, UpstreamError
 from config.settings import Settings, load_settings
-from integrations.http import create_http_client
 from integrations.notifications import NotificationSender, StreamingNotification
 from integrations.places import Place
 from integrations.social import SocialClient
@@ -40,51 +37,30 @@ WORLD = Place(
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstreams]:
-    with FakeUpstreams() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _clean(fake: FakeUpstreams) -> None:
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-def settings(fake: FakeUpstreams) -> Settings:
+def settings(upstream_server: FakeUpstreams) -> Settings:
     return load_settings(
-        **fake.settings_overrides(),
+        **upstream_server.settings_overrides(),
         NOTIFICATION_SERVICE_TOKEN="notify-token",
         OUTSIDE_REQUEST_TIMEOUT_MS=5000,
     )
 
 
-@pytest.fixture(scope="module")
-async def http(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with create_http_client(settings) as client:
-        yield client
-
-
-@pytest.fixture
-async def quick_http() -> AsyncIterator[httpx.AsyncClient]:
-    """A client with a short deadline, for services that never answer."""
-    async with create_http_client(load_settings(OUTSIDE_REQUEST_TIMEOUT_MS=200)) as client:
-        yield client
-
-
 async def test_privacy_setting_is_read_from_the_social_service(
-    fake: FakeUpstreams, http: httpx.AsyncClient, settings: Settings
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient, settings: Settings
 ) -> None:
     path = f"/social/v1/users/{ALICE}/privacy-settings"
     fake.reply("GET", path, json={"private_messages_privacy": "only_friends"})
-    assert await SocialClient(http, settings).private_messages_privacy(ALICE) == "only_friends"
+    assert (
+        await SocialClient(upstream_http, settings).private_messages_privacy(ALICE)
+        == "only_friends"
+    )
 
 
 async def test_privacy_non_2xx_is_an_error_naming_the_address(
-    fake: FakeUpstreams, http: httpx.AsyncClient, settings: Settings
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient, settings: Settings
 ) -> None:
     fake.reply("GET", f"/social/v1/users/{ALICE}/privacy-settings", status=500, json={})
-    social = SocialClient(http, settings)
+    social = SocialClient(upstream_http, settings)
     with pytest.raises(UpstreamError) as caught:
         await social.private_messages_privacy(ALICE)
     assert caught.value.message == f"Failed to fetch privacy settings for {ALICE}."
@@ -103,10 +79,10 @@ async def test_privacy_unreachable_defaults_to_all(
 
 
 async def test_land_notification_has_one_entry_per_recipient(
-    fake: FakeUpstreams, http: httpx.AsyncClient, settings: Settings
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient, settings: Settings
 ) -> None:
     fake.reply("POST", NOTIFY, json={"ok": True})
-    sender = NotificationSender(http, settings)
+    sender = NotificationSender(upstream_http, settings)
 
     sent = await sender.send_streaming(
         StreamingNotification.KEY_RESET, LAND, [ALICE, BOB], now_ms=1234
@@ -148,13 +124,13 @@ async def test_land_notification_has_one_entry_per_recipient(
 )
 async def test_world_notifications_name_the_world(
     fake: FakeUpstreams,
-    http: httpx.AsyncClient,
+    upstream_http: httpx.AsyncClient,
     settings: Settings,
     kind: StreamingNotification,
     title: str,
 ) -> None:
     fake.reply("POST", NOTIFY, json={})
-    await NotificationSender(http, settings).send_streaming(kind, WORLD, [ALICE], now_ms=1)
+    await NotificationSender(upstream_http, settings).send_streaming(kind, WORLD, [ALICE], now_ms=1)
     [item] = fake.requests("POST", NOTIFY)[0].json()
     assert item["type"] == kind.value
     assert item["metadata"]["title"] == title
@@ -164,10 +140,10 @@ async def test_world_notifications_name_the_world(
 
 
 async def test_notification_status_is_not_checked(
-    fake: FakeUpstreams, http: httpx.AsyncClient, settings: Settings
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient, settings: Settings
 ) -> None:
     fake.reply("POST", NOTIFY, status=500, json={})
-    sender = NotificationSender(http, settings)
+    sender = NotificationSender(upstream_http, settings)
     assert await sender.send_streaming(StreamingNotification.KEY_EXPIRED, LAND, [ALICE]) is True
 
 
@@ -180,10 +156,10 @@ async def test_notification_service_down_is_logged_not_raised(
 
 
 async def test_no_recipients_or_no_service_sends_nothing(
-    fake: FakeUpstreams, http: httpx.AsyncClient, settings: Settings
+    fake: FakeUpstreams, upstream_http: httpx.AsyncClient, settings: Settings
 ) -> None:
-    sender = NotificationSender(http, settings)
+    sender = NotificationSender(upstream_http, settings)
     assert await sender.send_streaming(StreamingNotification.KEY_RESET, LAND, []) is False
-    unset = NotificationSender(http, load_settings(NOTIFICATION_SERVICE_URL=""))
+    unset = NotificationSender(upstream_http, load_settings(NOTIFICATION_SERVICE_URL=""))
     assert await unset.send_streaming(StreamingNotification.KEY_RESET, LAND, [ALICE]) is False
     assert fake.requests() == []

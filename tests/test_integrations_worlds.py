@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import httpx
 import pytest
 
 from config.errors import InvalidRequestError, ServiceUnavailableError, UpstreamError
 from config.settings import load_settings
-from integrations.http import create_http_client
 from integrations.worlds import WorldsClient, world_dcl_name
 from tests.fakes.upstreams import FakeUpstreams, ManualClock
 
@@ -28,41 +25,6 @@ def permissions_json(access: dict[str, object]) -> dict[str, object]:
             "streaming": {"type": "allow-list", "wallets": []},
         },
     }
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstreams]:
-    with FakeUpstreams() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _clean(fake: FakeUpstreams) -> None:
-    fake.reset()
-
-
-@pytest.fixture(scope="module")
-async def http(fake: FakeUpstreams) -> AsyncIterator[httpx.AsyncClient]:
-    settings = load_settings(**fake.settings_overrides(), OUTSIDE_REQUEST_TIMEOUT_MS=5000)
-    async with create_http_client(settings) as client:
-        yield client
-
-
-@pytest.fixture
-async def quick_http() -> AsyncIterator[httpx.AsyncClient]:
-    """A client with a short deadline, for services that never answer."""
-    async with create_http_client(load_settings(OUTSIDE_REQUEST_TIMEOUT_MS=200)) as client:
-        yield client
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def worlds(fake: FakeUpstreams, http: httpx.AsyncClient, clock: ManualClock) -> WorldsClient:
-    return WorldsClient(http, load_settings(**fake.settings_overrides()), clock=clock)
 
 
 async def test_permissions_are_parsed_with_lower_cased_wallets(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from livekit import api
@@ -10,20 +10,8 @@ from livekit import api
 from config.errors import UpstreamError
 from integrations.livekit.ingress import LiveKitIngress
 from tests.fakes.livekit import FakeLiveKit
-
-KEY = "APItestkey"
-SECRET = "a-test-secret-long-enough-for-hs256-signing"
-
-
-@pytest.fixture(scope="module")
-def livekit() -> Iterator[FakeLiveKit]:
-    with FakeLiveKit(api_key=KEY, api_secret=SECRET) as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def clean_livekit(livekit: FakeLiveKit) -> None:
-    livekit.reset()
+from tests.fixtures_upstreams import LIVEKIT_KEY as KEY
+from tests.fixtures_upstreams import LIVEKIT_SECRET as SECRET
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from livekit import api
@@ -13,20 +13,8 @@ from livekit import api
 from config.errors import NotFoundError, ServiceUnavailableError, UpstreamError
 from integrations.livekit.rooms import LiveKitRooms
 from tests.fakes.livekit import FakeLiveKit
-
-KEY = "APItestkey"
-SECRET = "a-test-secret-long-enough-for-hs256-signing"
-
-
-@pytest.fixture(scope="module")
-def livekit() -> Iterator[FakeLiveKit]:
-    with FakeLiveKit(api_key=KEY, api_secret=SECRET) as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def clean_livekit(livekit: FakeLiveKit) -> None:
-    livekit.reset()
+from tests.fixtures_upstreams import LIVEKIT_KEY as KEY
+from tests.fixtures_upstreams import LIVEKIT_SECRET as SECRET
 
 
 @pytest.fixture

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from config.errors import InvalidRequestError, UpstreamError
-from config.settings import load_settings
-from integrations.http import create_http_client
 from integrations.lambdas import LambdasClient
 from integrations.land_leases import LandLeases
 from integrations.places import Place
@@ -73,26 +70,9 @@ class Services:
         )
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstreams]:
-    with FakeUpstreams() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _clean(fake: FakeUpstreams) -> None:
-    fake.reset()
-
-
 @pytest.fixture
-async def services(fake: FakeUpstreams) -> AsyncIterator[Services]:
-    settings = load_settings(**fake.settings_overrides(), OUTSIDE_REQUEST_TIMEOUT_MS=5000)
-    async with create_http_client(settings) as http:
-        yield Services(
-            worlds=WorldsClient(http, settings),
-            lambdas=LambdasClient(http, settings),
-            leases=LandLeases(http, settings),
-        )
+def services(worlds: WorldsClient, lambdas: LambdasClient, leases: LandLeases) -> Services:
+    return Services(worlds=worlds, lambdas=lambdas, leases=leases)
 
 
 def land_rights(**flags: bool) -> dict[str, bool]:

@@ -31,10 +31,11 @@ _ADDRESS = re.compile(r"0x[0-9a-f]{40}", re.ASCII)
 _BAN_BODY = validator(
     {
         "type": "object",
+        # Listed by name: the first failing property reported is the first by name.
         "properties": {
-            "reason": {"type": "string", "minLength": 1},
-            "duration": {"type": "number", "exclusiveMinimum": 0},
             "customMessage": {"type": "string"},
+            "duration": {"type": "number", "exclusiveMinimum": 0},
+            "reason": {"type": "string", "minLength": 1},
         },
         "required": ["reason"],
         "additionalProperties": False,

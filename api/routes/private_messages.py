@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from api.auth import explorer_signed_fetch, require_service_token
 from api.dependencies import RuntimeDep
-from api.scenes.body import handler_body
+from api.validation import read_json_or
 from config.errors import (
     ForbiddenError,
     GatekeeperError,
@@ -75,7 +75,7 @@ async def set_private_messages_privacy(
     player = address.lower()
     if not _WALLET.match(player):
         raise InvalidRequestError("Invalid address")
-    body = await handler_body(request, "Invalid request body")
+    body = await read_json_or(request, "Invalid request body")
     value = body.get(PRIVACY_KEY) if isinstance(body, dict) else None
     if not isinstance(value, str) or value.lower() not in PRIVACY_VALUES:
         raise InvalidRequestError(f"Invalid {PRIVACY_KEY}")

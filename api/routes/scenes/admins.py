@@ -14,10 +14,13 @@ from api.auth import (
 )
 from api.dependencies import RuntimeDep
 from api.scenes import admins
-from api.scenes.body import check_target, handler_body, is_address, schema_body
+from api.scenes.target import TargetBody
+from api.validation import is_address, read_json, read_json_or
 from config.errors import InvalidRequestError
 
 router = APIRouter()
+
+_TARGET = TargetBody("admin", "name")
 
 
 @router.get("/scene-admin", dependencies=[Depends(scene_or_server_signed_fetch)])
@@ -30,7 +33,7 @@ async def list_scene_admins(
 
 @router.post("/scene-admin", status_code=204, dependencies=[Depends(scene_signed_fetch)])
 async def add_scene_admin(request: Request, runtime: RuntimeDep) -> Response:
-    target = check_target(await schema_body(request), "admin", "name")
+    target = _TARGET.target(await read_json(request))
     scene = scene_request_of(await handler_signed_fetch(request))
     await admins.add_admin(runtime, scene, target.address, target.name)
     return Response(status_code=204)
@@ -38,7 +41,7 @@ async def add_scene_admin(request: Request, runtime: RuntimeDep) -> Response:
 
 @router.delete("/scene-admin", status_code=204, dependencies=[Depends(scene_signed_fetch)])
 async def remove_scene_admin(request: Request, runtime: RuntimeDep) -> Response:
-    body = await handler_body(request, "Invalid payload")
+    body = await read_json_or(request, "Invalid payload")
     admin = body.get("admin") if isinstance(body, dict) else None
     if not admin:
         raise InvalidRequestError("Invalid payload")

@@ -11,16 +11,19 @@ from api.auth import SceneRequest, handler_signed_fetch, scene_request_of, scene
 from api.dependencies import RuntimeDep
 from api.runtime import Runtime
 from api.scenes import bans
-from api.scenes.body import Page, check_target, handler_body, is_address, page_of, schema_body
 from api.scenes.names import display_names, name_owner
+from api.scenes.paging import Page, page_of
 from api.scenes.permissions import permissions_of
 from api.scenes.places import request_place
+from api.scenes.target import TargetBody
+from api.validation import is_address, read_json, read_json_or
 from config.errors import InvalidRequestError, UnauthorizedError
 from storage.scene_bans import BanRow
 
 router = APIRouter(dependencies=[Depends(scene_signed_fetch)])
 
 INVALID_BODY = "Invalid request body"
+_TARGET = TargetBody("banned_address", "banned_name")
 
 
 async def _ban_page(runtime: Runtime, scene: SceneRequest, page: Page) -> tuple[list[BanRow], int]:
@@ -74,7 +77,7 @@ async def list_scene_ban_addresses(
 
 @router.post("/scene-bans", status_code=204)
 async def ban_from_scene(request: Request, runtime: RuntimeDep) -> Response:
-    target = check_target(await schema_body(request), "banned_address", "banned_name")
+    target = _TARGET.target(await read_json(request))
     scene = scene_request_of(await handler_signed_fetch(request))
     address = target.address or await name_owner(runtime.services, target.name or "")
     await bans.ban(runtime, scene, address)
@@ -83,7 +86,7 @@ async def ban_from_scene(request: Request, runtime: RuntimeDep) -> Response:
 
 @router.delete("/scene-bans", status_code=204)
 async def unban_from_scene(request: Request, runtime: RuntimeDep) -> Response:
-    body = await handler_body(request, INVALID_BODY)
+    body = await read_json_or(request, INVALID_BODY)
     body = body if isinstance(body, dict) else {}
     address = body.get("banned_address")
     name = body.get("banned_name")

@@ -18,20 +18,9 @@ from actors.keys import community_key
 from actors.voice_events import community_streaming_ended
 from api.auth import require_service_token
 from api.dependencies import RuntimeDep
-from api.routes.voice.body import (
-    ADDRESS,
-    NOT_BLANK,
-    invalid,
-    json_body,
-    loose_json_body,
-    require_boolean,
-    require_enum,
-    require_object,
-    require_string,
-    require_string_list,
-)
 from api.routes.voice.database import reading
 from api.runtime import Runtime
+from api.validation import ADDRESS_PATTERN, NOT_BLANK_PATTERN, read_json_or, valid_body, validator
 from api.webhooks.front import VoiceFront, voice_front
 from config.errors import GatekeeperError, InvalidRequestError, NotFoundError
 from integrations.livekit.room_names import COMMUNITY_PREFIX, community_room
@@ -45,6 +34,47 @@ router = APIRouter(dependencies=[Depends(require_service_token)])
 ACTIONS = ("create", "join", "request-to-speak", "promote-speaker", "demote-speaker", "kick-player")
 ROLES = ("owner", "moderator", "member", "none")
 MODERATING_ROLES = ("owner", "moderator")
+
+# Properties are listed in the order their failures are reported.
+_TOKEN_BODY = validator(
+    {
+        "type": "object",
+        "properties": {
+            "community_id": {"type": "string", "minLength": 1},
+            "user_address": {"type": "string", "pattern": ADDRESS_PATTERN},
+            "action": {"enum": list(ACTIONS)},
+            "user_role": {"enum": list(ROLES)},
+            "profile_data": {
+                "type": ["object", "null"],
+                "properties": {
+                    "name": {"type": ["string", "null"]},
+                    "has_claimed_name": {"type": ["boolean", "null"]},
+                    "profile_picture_url": {"type": ["string", "null"]},
+                },
+            },
+        },
+        "required": ["community_id", "user_address", "action"],
+    }
+)
+_STATUS_BODY = validator(
+    {
+        "type": "object",
+        "properties": {
+            "community_ids": {
+                "type": "array",
+                "items": {"type": "string", "pattern": NOT_BLANK_PATTERN},
+            }
+        },
+        "required": ["community_ids"],
+    }
+)
+_MUTE_BODY = validator(
+    {
+        "type": "object",
+        "properties": {"muted": {"type": "boolean"}},
+        "required": ["muted"],
+    }
+)
 
 
 @router.get("/users/{user_address}/community-voice-chat-status")
@@ -67,12 +97,12 @@ async def community_voice_chat_status(
 @router.post("/community-voice-chat")
 @router.post("/community-voice-chat/", include_in_schema=False)
 async def community_voice_chat_token(request: Request, runtime: RuntimeDep) -> Any:
-    body = require_object(await json_body(request), ("community_id", "user_address", "action"))
-    community_id = require_string(body["community_id"], "community_id", min_length=1)
-    address = require_string(body["user_address"], "user_address", ADDRESS).lower()
-    action = require_enum(body["action"], "action", ACTIONS)
-    role = require_enum(body["user_role"], "user_role", ROLES) if "user_role" in body else "none"
-    profile = _profile(body.get("profile_data"))
+    body = await valid_body(request, _TOKEN_BODY)
+    community_id: str = body["community_id"]
+    address: str = body["user_address"].lower()
+    action: str = body["action"]
+    role: str = body.get("user_role", "none")
+    profile: dict[str, Any] | None = body.get("profile_data") or None
 
     is_speaker = action == "create" and role in MODERATING_ROLES
     metadata: dict[str, Any] = {"role": role, "isSpeaker": is_speaker, "muted": False}
@@ -125,8 +155,7 @@ async def active_community_voice_chats(request: Request, runtime: RuntimeDep) ->
 
 @router.post("/community-voice-chat/status")
 async def bulk_community_voice_chat_status(request: Request, runtime: RuntimeDep) -> Any:
-    body = require_object(await json_body(request), ("community_ids",))
-    ids = require_string_list(body["community_ids"], "community_ids", NOT_BLANK)
+    ids: list[str] = (await valid_body(request, _STATUS_BODY))["community_ids"]
     if not ids:
         return {"data": []}
     front = voice_front(request)
@@ -252,8 +281,7 @@ async def kick_from_voice_chat(
 async def mute_in_voice_chat(
     community_id: str, user_address: str, request: Request, runtime: RuntimeDep
 ) -> Any:
-    body = require_object(await json_body(request), ("muted",))
-    muted = require_boolean(body["muted"], "muted")
+    muted: bool = (await valid_body(request, _MUTE_BODY))["muted"]
     address = user_address.lower()
     room = community_room(community_id)
     livekit = runtime.services.livekit
@@ -269,7 +297,7 @@ async def mute_in_voice_chat(
 
 @router.delete("/community-voice-chat/{community_id}")
 async def end_community_voice_chat(community_id: str, request: Request, runtime: RuntimeDep) -> Any:
-    body = await loose_json_body(request)
+    body = await read_json_or(request, "Invalid request body")
     caller = body.get("user_address") if isinstance(body, dict) else None
     if not caller:
         raise InvalidRequestError("The property user_address is required")
@@ -284,34 +312,6 @@ async def end_community_voice_chat(community_id: str, request: Request, runtime:
         )
     logger.info("community call ended community=%s by=%s rows=%s", community_id, by, count)
     return {"message": "Community voice chat ended successfully"}
-
-
-def _profile(value: Any) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise invalid(
-            "/profile_data",
-            "#/properties/profile_data/type",
-            "type",
-            {"type": ["object", "null"]},
-            "must be object,null",
-        )
-    for name, kind, label in (
-        ("name", str, "string"),
-        ("has_claimed_name", bool, "boolean"),
-        ("profile_picture_url", str, "string"),
-    ):
-        field = value.get(name)
-        if field is not None and not isinstance(field, kind):
-            raise invalid(
-                f"/profile_data/{name}",
-                f"#/properties/profile_data/properties/{name}/type",
-                "type",
-                {"type": [label, "null"]},
-                f"must be {label},null",
-            )
-    return value or None
 
 
 def _speaker_update(

@@ -9,16 +9,15 @@ from fastapi import APIRouter, Depends, Request
 from actors.keys import private_key
 from api.auth import require_service_token
 from api.dependencies import RuntimeDep
-from api.routes.voice.body import (
-    ADDRESS,
-    NOT_BLANK,
-    json_body,
-    loose_json_body,
-    require_object,
-    require_string,
-    require_string_list,
-)
 from api.routes.voice.database import reading
+from api.validation import (
+    ADDRESS,
+    ADDRESS_PATTERN,
+    NOT_BLANK_PATTERN,
+    read_json_or,
+    valid_body,
+    validator,
+)
 from api.webhooks.front import voice_front
 from config.errors import InvalidRequestError
 from integrations.livekit.room_names import private_room
@@ -26,6 +25,22 @@ from integrations.livekit.tokens import connection_url, mint_token
 from storage import private_voice
 
 router = APIRouter(dependencies=[Depends(require_service_token)])
+
+_CALL_BODY = validator(
+    {
+        "type": "object",
+        "properties": {
+            "user_addresses": {
+                "type": "array",
+                "minItems": 2,
+                "maxItems": 2,
+                "items": {"type": "string", "pattern": ADDRESS_PATTERN},
+            },
+            "room_id": {"type": "string", "pattern": NOT_BLANK_PATTERN},
+        },
+        "required": ["user_addresses", "room_id"],
+    }
+)
 
 
 @router.get("/users/{address}/voice-chat-status")
@@ -41,12 +56,9 @@ async def voice_chat_status(address: str, request: Request, runtime: RuntimeDep)
 
 @router.post("/private-voice-chat")
 async def create_private_voice_chat(request: Request, runtime: RuntimeDep) -> Any:
-    body = require_object(await json_body(request), ("user_addresses", "room_id"))
-    addresses = require_string_list(
-        body["user_addresses"], "user_addresses", ADDRESS, exact_items=2
-    )
-    room_id = require_string(body["room_id"], "room_id", NOT_BLANK)
-    members = [address.lower() for address in addresses]
+    body = await valid_body(request, _CALL_BODY)
+    room_id: str = body["room_id"]
+    members = [address.lower() for address in body["user_addresses"]]
     if members[0] == members[1]:
         raise InvalidRequestError("A private voice chat needs two different user_addresses")
 
@@ -72,7 +84,7 @@ async def create_private_voice_chat(request: Request, runtime: RuntimeDep) -> An
 
 @router.delete("/private-voice-chat/{room_id}")
 async def end_private_voice_chat(room_id: str, request: Request, runtime: RuntimeDep) -> Any:
-    body = await loose_json_body(request)
+    body = await read_json_or(request, "Invalid request body")
     address = body.get("address") if isinstance(body, dict) else None
     if not address:
         raise InvalidRequestError("Invalid request body, missing address")
