@@ -16,7 +16,7 @@ from livekit import api
 
 from config.errors import InvalidRequestError
 from integrations.livekit.webhooks import INVALID_EVENT, MISSING_AUTHORIZATION, verify_webhook
-from tests.fakes.livekit import deliver, signed_webhook, webhook_event
+from tests.fakes.livekit import deliver, signed_webhook, webhook_body, webhook_event
 
 KEY = "APItestkey"
 SECRET = "a-test-secret-long-enough-for-hs256-signing"
@@ -35,14 +35,38 @@ def token_for(body: str, ttl: datetime.timedelta, secret: str = SECRET) -> str:
     return api.AccessToken(KEY, secret).with_ttl(ttl).with_sha256(digest).to_jwt()
 
 
-def test_signed_webhook_verifies_into_the_same_event() -> None:
+def test_signed_webhook_verifies_into_the_fields_the_service_reads() -> None:
     event = joined_event()
+    event.id = "EV_1"
+    event.created_at = 1_700_000_123
+    event.participant.disconnect_reason = api.DisconnectReason.MIGRATION
+    event.ingress_info.ingress_id = "IN_1"
     body, authorization = signed_webhook(event, KEY, SECRET)
 
     received = verify_webhook(body, authorization, KEY, SECRET)
 
-    assert received == event
-    assert received.participant.identity == "0xabc"
+    assert (received.event, received.id, received.created_at) == (
+        "participant_joined",
+        "EV_1",
+        1_700_000_123,
+    )
+    assert (received.room.name, received.room.sid) == ("voice-chat-private-7", "RM_1")
+    assert (received.participant.identity, received.participant.sid) == ("0xabc", "PA_1")
+    assert received.participant.disconnect_reason == api.DisconnectReason.MIGRATION
+    assert received.ingress_info.ingress_id == "IN_1"
+    # What the service does not read is not converted.
+    assert received.participant.metadata == ""
+
+
+def test_kept_fields_of_the_wrong_type_make_the_event_invalid() -> None:
+    for body in (
+        '{"event": "participant_joined", "createdAt": "soon"}',
+        '{"event": "participant_left", "participant": {"identity": 7}}',
+        '{"event": ["participant_joined"]}',
+        "[1, 2]",
+    ):
+        with pytest.raises(InvalidRequestError, match=INVALID_EVENT):
+            verify_webhook(body, token_for(body, datetime.timedelta(minutes=5)), KEY, SECRET)
 
 
 def test_body_is_protobuf_json_with_int64_as_strings() -> None:
@@ -171,8 +195,14 @@ async def test_delivered_webhook_reaches_a_listener_intact(
     status, text = await deliver(url, event, KEY, SECRET)
 
     assert status == 200
-    assert received == [event]
-    assert json.loads(text)["participant"]["identity"] == "0xabc"
+    [got] = received
+    assert (got.event, got.id, got.room.name, got.participant.identity) == (
+        event.event,
+        event.id,
+        event.room.name,
+        event.participant.identity,
+    )
+    assert json.loads(text) == json.loads(webhook_body(event))
 
 
 async def test_webhook_signed_with_another_secret_is_refused_by_a_listener(
