@@ -49,8 +49,8 @@ class Warning:
 
 async def active_ban(conn: Connection, address: str, now: datetime) -> Ban | None:
     record = await conn.fetchrow(
-        f"SELECT {_BAN_COLUMNS} FROM user_bans WHERE banned_address = $1 AND {_active('$2')} "  # noqa: S608
-        "ORDER BY banned_at DESC LIMIT 1",
+        f"SELECT {_BAN_COLUMNS} FROM user_bans "  # noqa: S608 - constant fragments
+        f"WHERE banned_address = $1 AND {_active('$2')} ORDER BY banned_at DESC LIMIT 1",
         address,
         now,
     )

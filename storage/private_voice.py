@@ -109,11 +109,18 @@ _ACTIVE = """
 """
 
 
+_USER_IN_CALL = (
+    "SELECT EXISTS (SELECT 1 FROM voice_chat_users WHERE address = $1 AND "  # noqa: S608
+    + _ACTIVE
+    + ")"
+)
+
+
 async def user_in_call(
     conn: Connection, address: str, now_ms: int, interrupted_ttl: int, initial_ttl: int
 ) -> bool:
     found = await conn.fetchval(
-        f"SELECT EXISTS (SELECT 1 FROM voice_chat_users WHERE address = $1 AND {_ACTIVE})",  # noqa: S608
+        _USER_IN_CALL,
         address,
         now_ms,
         interrupted_ttl,

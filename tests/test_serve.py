@@ -57,7 +57,8 @@ class Service:
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"service exited: {self.process.stderr.read()[-3000:]}")  # type: ignore[union-attr]
+                assert self.process.stderr is not None
+                raise AssertionError(f"service exited: {self.process.stderr.read()[-3000:]}")
             try:
                 response = httpx.get(self.url("/health/ready"), timeout=5)
             except httpx.TransportError:
