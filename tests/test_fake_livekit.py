@@ -318,7 +318,7 @@ def test_fake_runs_as_its_own_process() -> None:
         room = asyncio.run(create())
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.communicate(timeout=10)
 
     assert url.startswith("http://127.0.0.1:")
     assert room.name == "r"

@@ -27,7 +27,7 @@ def server() -> Iterator[str]:
         yield base_url
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.communicate(timeout=10)
 
 
 def test_a_separate_process_is_programmed_and_read_back_over_http(server: str) -> None:
