@@ -203,15 +203,8 @@ async def request_to_speak(
 ) -> Any:
     front = voice_front(request)
     address = user_address.lower()
-    room = community_room(community_id)
-    livekit = runtime.services.livekit
-
-    async def tell_livekit() -> None:
-        await livekit.merge_participant_metadata(room, address, {"isRequestingToSpeak": True})
-
-    await _change_speech(
-        front, community_id, address, tell_livekit, "request_to_speak", front.clock()
-    )
+    tell = _metadata_update(runtime, community_id, address, {"isRequestingToSpeak": True})
+    await _change_speech(front, community_id, address, tell, "request_to_speak", front.clock())
     return {"message": "Request to speak sent successfully"}
 
 
@@ -220,15 +213,8 @@ async def reject_speak_request(
     community_id: str, user_address: str, request: Request, runtime: RuntimeDep
 ) -> Any:
     address = user_address.lower()
-    room = community_room(community_id)
-    livekit = runtime.services.livekit
-
-    async def tell_livekit() -> None:
-        await livekit.merge_participant_metadata(room, address, {"isRequestingToSpeak": False})
-
-    await _change_speech(
-        voice_front(request), community_id, address, tell_livekit, "withdraw_request"
-    )
+    tell = _metadata_update(runtime, community_id, address, {"isRequestingToSpeak": False})
+    await _change_speech(voice_front(request), community_id, address, tell, "withdraw_request")
     return {"message": "Speak request rejected successfully"}
 
 
@@ -283,15 +269,8 @@ async def mute_in_voice_chat(
 ) -> Any:
     muted: bool = (await valid_body(request, _MUTE_BODY))["muted"]
     address = user_address.lower()
-    room = community_room(community_id)
-    livekit = runtime.services.livekit
-
-    async def tell_livekit() -> None:
-        await livekit.merge_participant_metadata(room, address, {"muted": muted})
-
-    await _change_speech(
-        voice_front(request), community_id, address, tell_livekit, "set_muted", muted
-    )
+    tell = _metadata_update(runtime, community_id, address, {"muted": muted})
+    await _change_speech(voice_front(request), community_id, address, tell, "set_muted", muted)
     return {"message": "User muted successfully" if muted else "User unmuted successfully"}
 
 
@@ -312,6 +291,19 @@ async def end_community_voice_chat(community_id: str, request: Request, runtime:
         )
     logger.info("community call ended community=%s by=%s rows=%s", community_id, by, count)
     return {"message": "Community voice chat ended successfully"}
+
+
+def _metadata_update(
+    runtime: Runtime, community_id: str, address: str, changes: dict[str, Any]
+) -> Callable[[], Awaitable[None]]:
+    """What tells LiveKit of a change that only shows in the member's metadata."""
+    livekit = runtime.services.livekit
+    room = community_room(community_id)
+
+    async def tell_livekit() -> None:
+        await livekit.merge_participant_metadata(room, address, changes)
+
+    return tell_livekit
 
 
 def _speaker_update(
