@@ -18,8 +18,8 @@ from tests.conftest import SERVICE_TOKEN
 from tests.fakes.livekit import FakeLiveKit
 from tests.fakes.sns import SnsQueue
 from tests.fakes.upstreams import FakeUpstreams
+from tests.scene_support import Scene, land_scene, no_names, random_address, world_scene
 from tests.signing import Identity, make_identity, signed_headers
-from tests.test_scene_admins import Scene, land_scene, no_names, random_address, world_scene
 
 PATH = "/scene-bans"
 
